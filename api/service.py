@@ -1,0 +1,338 @@
+"""The answers the REST API gives, as plain functions over a Store (the API only shapes HTTP).
+
+Each runs a named question from ``policygraph.queries`` with bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from policygraph.errors import NotFoundError
+from policygraph.graph import Store, document_id, document_iri_from_id
+from policygraph.graph.resolve import verdict
+from policygraph.queries import get
+
+
+def _run(store: Store, name: str, **raw: Any) -> list[dict[str, Any]]:
+    query = get(name)
+    bindings = query.bindings({k: str(v) for k, v in raw.items() if v is not None})
+    return store.select(query.text, bindings=bindings)
+
+
+def _doc_summary(row: dict[str, Any], base: str) -> dict[str, Any]:
+    return {
+        "id": document_id(row["document"], base),
+        "iri": row["document"],
+        "source": row.get("source"),
+        "ingested": bool(row.get("ingested")),
+        "type": row.get("typeKey"),
+        "number": row.get("number"),
+        "date": row.get("date"),
+        "level": row.get("levelKey"),
+        "jurisdiction": row.get("jurisdictionName"),
+        "within": row.get("withinName"),
+        "issuer_kind": row.get("issuerKind"),
+        "title": row.get("title"),
+    }
+
+
+def _span(row: dict[str, Any]) -> list[int] | None:
+    return [row["spanStart"], row["spanEnd"]] if "spanStart" in row else None
+
+
+def documents(store: Store, base: str) -> list[dict[str, Any]]:
+    """All documents, read and only cited, in a stable order (by IRI)."""
+    return [_doc_summary(row, base) for row in _run(store, "documents")]
+
+
+def document(store: Store, base: str, doc_id: str) -> dict[str, Any]:
+    """One document with its targets and references; NotFoundError when unknown."""
+    iri = document_iri_from_id(doc_id, base)
+    rows = _run(store, "documents", document=iri)
+    if not rows or rows[0].get("typeKey") is None and rows[0].get("number") is None:
+        raise NotFoundError(f"no document with id {doc_id!r}")
+    out = _doc_summary(rows[0], base)
+    out["targets"] = [
+        {
+            "indicator": r.get("indicatorKey"),
+            "label": r.get("label"),
+            "comparator": r.get("comparator"),
+            "value": r.get("value"),
+            "unit": r.get("unit"),
+            "year": r.get("year"),
+            "text": r.get("text"),
+            "span": _span(r),
+        }
+        for r in _run(store, "targets", document=iri)
+    ]
+    out["tasks"] = _document_tasks(store, base, iri)
+    out["responsibilities"] = [
+        {"agency": r.get("label"), "duties": r["duties"].split("\n") if r.get("duties") else [], "span": _span(r)}
+        for r in _run(store, "responsibilities", document=iri)
+    ]
+    out["solution_items"] = [
+        {"label": r["label"], "text": r["text"], "span": _span(r)} for r in _run(store, "solution_items", document=iri)
+    ]
+    out["cited_by"] = [
+        {"id": document_id(r["citing"], base), "relation": r.get("relation"), "text": r.get("text")}
+        for r in _run(store, "citing", document=iri)
+    ]
+    out["issued_with"] = [
+        {
+            "id": document_id(r["act"], base) if r.get("number") else None,
+            "number": r.get("number"),
+            "date": r.get("date"),
+            "inferred": "evidence" in r,
+            "evidence": r.get("evidence"),
+            "method": r.get("method"),
+        }
+        for r in _run(store, "issuing_acts", document=iri)
+    ]
+    out["references"] = [
+        {
+            "id": document_id(r["referenced"], base),
+            "type": r.get("typeKey"),
+            "number": r.get("number"),
+            "date": r.get("date"),
+            "relation": r.get("relation"),
+            "text": r.get("text"),
+            "span": _span(r),
+        }
+        for r in _run(store, "references", document=iri)
+    ]
+    return out
+
+
+def source_text(store: Store, base: str, doc_id: str) -> dict[str, Any]:
+    """The text a document was read from (its spans point into it), with page offsets."""
+    rows = _run(store, "source_text", document=document_iri_from_id(doc_id, base))
+    if not rows:
+        raise NotFoundError(f"no source text for document {doc_id!r} (it is only cited, or unknown)")
+    pages = rows[0].get("pageStarts")
+    return {
+        "id": doc_id,
+        "source": rows[0]["source"],
+        "text": rows[0]["text"],
+        "page_starts": [int(p) for p in str(pages).split()] if pages else None,
+    }
+
+
+def _document_tasks(store: Store, base: str, iri: str) -> list[dict[str, Any]]:
+    from policygraph.api.tasks import all_tasks
+
+    return all_tasks(store, base, iri)
+
+
+def lineage(store: Store, base: str, doc_id: str, direction: str) -> dict[str, Any]:
+    """Ancestors (``up``) or descendants (``down``) through any number of hops, with depth.
+
+    Depth is the length of the shortest path; each document is listed once, with the relation
+    of the hop that first reached it.
+    """
+    summaries = {d["iri"]: d for d in documents(store, base)}
+    iri = document_iri_from_id(doc_id, base)
+    if iri not in summaries:
+        raise NotFoundError(f"no document with id {doc_id!r}")
+    hops = _run(store, "lineage_up" if direction == "up" else "lineage_down", document=iri)
+    edges: dict[str, list[tuple[str, str, str | None]]] = {}
+    for h in hops:
+        hop = (h["to"], h["relation"], h.get("text"))
+        if hop not in edges.setdefault(h["from"], []):
+            edges[h["from"]].append(hop)
+    found: list[dict[str, Any]] = []
+    seen = {iri}
+    queue = deque([(iri, 0)])
+    while queue:
+        node, depth = queue.popleft()
+        for target, relation, text in sorted(edges.get(node, []), key=lambda e: (e[0], e[1], e[2] or "")):
+            if target in seen:
+                continue
+            seen.add(target)
+            s = summaries.get(target, {})
+            found.append(
+                {
+                    "id": document_id(target, base),
+                    "type": s.get("type"),
+                    "number": s.get("number"),
+                    "date": s.get("date"),
+                    "source": s.get("source"),
+                    "relation": relation,
+                    "depth": depth + 1,
+                    "from": document_id(node, base),
+                    "text": text,
+                }
+            )
+            queue.append((target, depth + 1))
+    key = "ancestors" if direction == "up" else "descendants"
+    return {"document": summaries[iri] | {"iri": iri}, key: found}
+
+
+def divergences(store: Store, base: str, *, year: int | None, indicator: str | None) -> list[dict[str, Any]]:
+    """Targets of non-central plans against their national baseline, with a verdict."""
+    rows = _run(store, "divergences", year=year, indicatorKey=indicator)
+    out = []
+    for r in rows:
+        baseline = None
+        if "baseline" in r:
+            baseline = {
+                "document": document_id(r["baseline"], base),
+                "comparator": r.get("baselineComparator"),
+                "value": r.get("baselineValue"),
+            }
+        out.append(
+            {
+                "document": document_id(r["document"], base),
+                "source": r.get("source"),
+                "jurisdiction": r.get("jurisdictionName"),
+                "within": r.get("withinName"),
+                "level": r.get("levelKey"),
+                "indicator": r.get("indicatorKey"),
+                "year": r.get("year"),
+                "comparator": r.get("comparator"),
+                "value": r.get("value"),
+                "baseline": baseline,
+                "verdict": r.get("verdict"),
+            }
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------- comparisons
+
+
+def _points(plan: dict[str, Any], base: dict[str, Any] | None) -> float | None:
+    if base is None or plan.get("value") is None or base.get("value") is None:
+        return None
+    return round(float(plan["value"]) - float(base["value"]), 2)
+
+
+def _targets_by_document(store: Store) -> dict[str, dict[tuple[str, int], dict[str, Any]]]:
+    out: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
+    for r in _run(store, "targets"):
+        out.setdefault(r["document"], {})[(r["indicatorKey"], int(r["year"]))] = r
+    return out
+
+
+def divergences_against_parent(
+    store: Store, base: str, *, year: int | None, indicator: str | None
+) -> list[dict[str, Any]]:
+    """Targets of each plan against those of the ingested documents it carries out directly
+    (or the plan its decision issues), with ``missing`` for a parent target the plan lacks."""
+    targets = _targets_by_document(store)
+    summaries = {d["iri"]: d for d in documents(store, base)}
+    out = []
+    for iri, own in targets.items():
+        hops = _run(store, "lineage_up", document=iri)
+        parents = {h["to"] for h in hops if h["from"] == iri and h["to"] in targets}
+        parents |= {h["to"] for h in hops if h["relation"] == "issues" and h["from"] != iri and h["to"] in targets}
+        for parent in sorted(parents):
+            theirs = targets[parent]
+            keys = sorted(set(own) | set(theirs))
+            for key in keys:
+                if (year is not None and key[1] != year) or (indicator is not None and key[0] != indicator):
+                    continue
+                mine, ref = own.get(key), theirs.get(key)
+                row = mine or {}
+                out.append(
+                    {
+                        "document": document_id(iri, base),
+                        "jurisdiction": summaries.get(iri, {}).get("jurisdiction"),
+                        "level": summaries.get(iri, {}).get("level"),
+                        "indicator": key[0],
+                        "year": key[1],
+                        "comparator": row.get("comparator"),
+                        "value": row.get("value"),
+                        "baseline": {
+                            "document": document_id(parent, base),
+                            "comparator": ref.get("comparator"),
+                            "value": ref.get("value"),
+                        }
+                        if ref
+                        else None,
+                        "verdict": "missing" if mine is None else verdict(row, ref),
+                        "difference": _points(row, ref) if mine else None,
+                    }
+                )
+    return out
+
+
+def missing_national(
+    store: Store, base: str, rows: list[dict[str, Any]], *, year: int | None, indicator: str | None
+) -> list[dict[str, Any]]:
+    """National baseline targets a plan sets nothing for (verdict ``missing``)."""
+    targets = _targets_by_document(store)
+    summaries = {d["iri"]: d for d in documents(store, base)}
+    out = []
+    for pair in _run(store, "baselines"):
+        have = {(r["indicator"], r["year"]) for r in rows if r["document"] == document_id(pair["document"], base)}
+        for key, t in sorted(targets.get(pair["baseline"], {}).items()):
+            if key in have or (year is not None and key[1] != year) or (indicator is not None and key[0] != indicator):
+                continue
+            s = summaries.get(pair["document"], {})
+            out.append(
+                {
+                    "document": document_id(pair["document"], base),
+                    "source": s.get("source"),
+                    "jurisdiction": s.get("jurisdiction"),
+                    "within": s.get("within"),
+                    "level": s.get("level"),
+                    "indicator": key[0],
+                    "year": key[1],
+                    "comparator": None,
+                    "value": None,
+                    "baseline": {
+                        "document": document_id(pair["baseline"], base),
+                        "comparator": t.get("comparator"),
+                        "value": t.get("value"),
+                    },
+                    "verdict": "missing",
+                    "difference": None,
+                }
+            )
+    return out
+
+
+# ------------------------------------------------------------------------------- search
+
+
+def search(store: Store, base: str, q: str, limit: int) -> list[dict[str, Any]]:
+    """Documents, targets and tasks whose text holds ``q``, insensitive to diacritics and to
+    tone-mark placement (matched on a folded key, shown as written)."""
+    from policygraph.loaders.fold import fold
+
+    key = fold(q).strip()
+    if not key:
+        return []
+    hits: list[dict[str, Any]] = []
+    for d in documents(store, base):
+        text = " ".join(str(x) for x in (d.get("title"), d.get("number"), d.get("jurisdiction")) if x)
+        if key in fold(text):
+            hits.append({"kind": "document", "document": d["id"], "text": d.get("title") or d.get("number")})
+    for r in _run(store, "targets"):
+        if key in fold(f"{r.get('label', '')} {r.get('text', '')}"):
+            hits.append(
+                {
+                    "kind": "target",
+                    "document": document_id(r["document"], base),
+                    "text": r.get("label"),
+                    "indicator": r.get("indicatorKey"),
+                    "year": r.get("year"),
+                    "span": [r["spanStart"], r["spanEnd"]] if "spanStart" in r else None,
+                }
+            )
+    seen = set()
+    for r in _run(store, "tasks"):
+        if r["task"] in seen or not r.get("text") or key not in fold(str(r["text"])):
+            continue
+        seen.add(r["task"])
+        hits.append(
+            {
+                "kind": "task",
+                "document": document_id(r["document"], base),
+                "text": r["text"],
+                "number": r.get("number"),
+                "span": [r["spanStart"], r["spanEnd"]] if "spanStart" in r else None,
+            }
+        )
+    return hits[:limit]
