@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 
 from policygraph.api import service
+from policygraph.api import tasks as tasks_api
 from policygraph.graph import Store, document_id
 from policygraph.loaders import read_path
 from policygraph.loaders.vocab import vocab
@@ -56,6 +57,14 @@ from policygraph.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 PG = "https://w3id.org/policygraph/ontology#"
 INDICATOR, YEAR = "bhyt_coverage", 2030
+OVERDUE_ON = "2026-11-22"
+# Search words typed without diacritics, as users do; the direct comparison is the plain SPARQL
+# scan a client would write (CONTAINS over labels, no folding).
+SEARCH_WORDS = ["bao hiem y te", "tram y te", "ho so suc khoe", "tiem chung"]
+SEARCH_SPARQL = (
+    f"PREFIX pg: <{PG}>\nSELECT ?s ?text ?q WHERE {{ {{ ?s pg:label ?text }} UNION {{ ?s pg:text ?text }}"
+    " FILTER (CONTAINS(LCASE(STR(?text)), ?q)) } LIMIT 20"
+)
 SYLLABLES = (
     "An Bình Phú Tân Hòa Long Thạnh Đông Tây Nam Bắc Hưng Phước Thành Lộc Mỹ Sơn Hải Quang Trung "
     "Hiệp Thuận Lợi Vĩnh Xuân Thu Hạ Kim Ngọc Minh Đức Nghĩa Tiến Hồng Cẩm Thái Lâm Tường Yên Lạc"
@@ -427,11 +436,14 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None, help="keep corpus and store here")
     ap.add_argument("--keep", action="store_true", help="leave the work folder")
     ap.add_argument("--derive-seconds", type=float, default=300.0, help="stop graph.resolve after this")
+    ap.add_argument("--format-plans", type=int, default=40, help="plans rendered to each format")
+    ap.add_argument("--scan-plans", type=int, default=2, help="of those, plans rendered as scans (OCR)")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--draft-national", action="store_true", help="keep the national plan's blank number")
     args = ap.parse_args()
     if args.small:
         args.plans, args.requests, args.rdflib_plans = min(args.plans, 300), min(args.requests, 100), 300
+        args.format_plans, args.scan_plans = min(args.format_plans, 10), min(args.scan_plans, 1)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="policygraph-bench-"))
     settings = Settings()
     base = settings.base_iri
@@ -503,7 +515,44 @@ def run(args: argparse.Namespace, work: Path, settings: Settings, base: str) -> 
                 _rdflib_calls(dataset, sq.query, sq.bindings), count, args.seconds
             )
             print(f"rdflib: {sq.name}", flush=True)
-    _report(args, done, questions, len(small))
+    formats = by_format(work, [corpus / p.file for p in plans[: args.format_plans]], args.scan_plans)
+    _report(args, done, questions, len(small), formats)
+
+
+def by_format(work: Path, texts: list[Path], scans: int) -> dict[str, dict[str, Any]]:
+    """Plans per second by format: ``texts`` rendered as the tests render them (tests/render.py)
+    to PDF, DOCX, HTML and TCVN3, and the first ``scans`` of them as 200 dpi scans, each folder
+    ingested into a fresh in-memory store (policygraph.ingest.benchmark)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import render
+
+    from policygraph.ingest import benchmark
+
+    out: dict[str, dict[str, Any]] = {}
+    makers: dict[str, Callable[[str, Path], object]] = {
+        "text": lambda t, p: p.with_suffix(".txt").write_text(t, encoding="utf-8"),
+        "pdf": lambda t, p: render.to_pdf(t, p.with_suffix(".pdf")),
+        "docx": lambda t, p: render.to_docx(t, p.with_suffix(".docx")),
+        "html": lambda t, p: p.with_suffix(".html").write_bytes(render.to_html(t)),
+        "tcvn3": lambda t, p: p.with_suffix(".txt").write_bytes(render.to_tcvn3(t)),
+    }
+    for name, make in makers.items():
+        folder = work / f"format-{name}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for f in texts:
+            make(f.read_text(encoding="utf-8"), folder / f.stem)
+        out[name] = benchmark([folder], Settings())
+        print(f"by format: {name}", flush=True)
+    if scans:
+        folder = work / "format-scan"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for f in sorted((work / "format-pdf").glob("*.pdf"))[:scans]:
+            render.to_scan(f, folder / f.name, skews=(0.0, 0.6, -0.4))
+        out["scan"] = benchmark([folder], Settings())
+        print("by format: scan", flush=True)
+    return out
 
 
 def _iris(store: Store, plans: list[Plan]) -> dict[str, str]:
@@ -526,6 +575,7 @@ def _questions(plans: list[Plan], iri_of: dict[str, str], base: str, rng: random
     leaves = sample("commune", 50) or sample("district", 50)
     tops = sample("province", 20)
     up, down, div = get_query("lineage_up"), get_query("lineage_down"), get_query("divergences")
+    overdue = get_query("overdue_tasks")
     ancestors = f"PREFIX pg: <{PG}>\nSELECT DISTINCT ?d ?a WHERE {{ ?d (pg:implements|^pg:attachedTo)+ ?a }}"
 
     def ids(iris: list[str], suffix: str) -> list[str]:
@@ -561,6 +611,20 @@ def _questions(plans: list[Plan], iri_of: dict[str, str], base: str, rng: random
             lambda s: service.divergences(s, base, year=None, indicator=None),
         ),
         Question(
+            f"overdue tasks on {OVERDUE_ON}",
+            [f"/api/tasks?overdue_on={OVERDUE_ON}"],
+            overdue.text,
+            [{"day": OVERDUE_ON}],
+            lambda s: [t for t in tasks_api.all_tasks(s, base) if tasks_api.is_overdue(t, OVERDUE_ON)],
+        ),
+        Question(
+            "search (a folded word)",
+            ["/api/search?" + str(httpx.QueryParams({"q": w, "limit": 20})) for w in SEARCH_WORDS],
+            SEARCH_SPARQL,
+            [{"q": w} for w in SEARCH_WORDS],
+            lambda s: service.search(s, base, SEARCH_WORDS[0], 20),
+        ),
+        Question(
             "ancestors via /sparql (query process)",
             [
                 "/sparql?"
@@ -581,7 +645,9 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "–" if a is None or not b else f"{a / b:.1f}×"
 
 
-def _report(args: argparse.Namespace, done: Ingest, questions: list[Question], small: int) -> None:
+def _report(
+    args: argparse.Namespace, done: Ingest, questions: list[Question], small: int, formats: dict[str, dict[str, Any]]
+) -> None:
     rate = done.rate
     derived = (
         f"derived graph (graph.resolve) {done.derive_s:.1f} s"
@@ -619,6 +685,11 @@ def _report(args: argparse.Namespace, done: Ingest, questions: list[Question], s
     overhead = [
         q.rows["http"].p50 / q.rows["select"].p50 for q in questions if "service" in q.rows and q.rows["select"].p50
     ]
+    print("\n| ingest by format (fresh in-memory store) | plans | failed | seconds | plans/s |")
+    print("|---|---:|---:|---:|---:|")
+    for name, f in formats.items():
+        rate_f = f["ingested"] / f["seconds"] if f["seconds"] else 0.0
+        print(f"| {name} | {f['ingested']} | {f['failed']} | {f['seconds']:.1f} | {rate_f:.1f} |")
     print("\n| aim | measured | met |\n|---|---|---|")
     print(
         "| divergences, one indicator and year: p50 ≤ 50 ms at 10,000 plans "

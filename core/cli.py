@@ -70,6 +70,7 @@ def extract(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to read.")],
     store: StoreOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per file as it is settled.")] = False,
 ) -> None:
     """Read documents into the store; a bad file is reported and skipped, an unchanged one too.
 
@@ -80,7 +81,7 @@ def ingest(
     from rich.markup import escape
 
     from policygraph.graph import Store
-    from policygraph.ingest import ingest_paths
+    from policygraph.ingest import Outcome, ingest_paths
     from policygraph.loaders import expand
 
     settings = _settings(store)
@@ -89,7 +90,14 @@ def ingest(
             files = expand(paths)
             with Progress(console=err, transient=True) as progress:
                 task = progress.add_task("ingesting", total=len(files))
-                report = ingest_paths(db, files, settings, on_outcome=lambda _: progress.advance(task))
+
+                def settled(outcome: Outcome) -> None:
+                    progress.advance(task)
+                    if verbose:
+                        # Printed once the document is committed: what a log line says is there.
+                        err.print(f"{outcome.status} {escape(outcome.source)}", highlight=False)
+
+                report = ingest_paths(db, files, settings, on_outcome=settled)
     except PolicyGraphError as exc:
         raise _fail(exc) from None
     err.print(

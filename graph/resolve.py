@@ -81,7 +81,11 @@ def infer_links(store: Store, base: str) -> Graph:
                     continue
                 if not _date_ok(act.get("date"), r.get("date")):
                     continue
-                candidates.setdefault(str(c["candidate"]), r)
+                # The smallest citing sentence is the evidence: the store's row order follows the
+                # order documents were written in, and the derived graph must not.
+                seen = candidates.get(str(c["candidate"]))
+                if seen is None or (str(r["citing"]), text) < (str(seen["citing"]), str(seen["text"])):
+                    candidates[str(c["candidate"])] = r
         if len(candidates) != 1:
             continue
         ((candidate, row),) = candidates.items()
@@ -146,8 +150,12 @@ def compare_targets(store: Store, graph: Graph) -> None:
         up.setdefault(r["from"], set()).add(r["to"])
     roots = {r["document"] for r in store.select(get("directives").text)}
     targets: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
-    for r in store.select(get("targets").text):
-        targets.setdefault(r["document"], {})[(r["indicatorKey"], int(r["year"]))] = r
+    # Where a plan states one indicator for one year twice (or two files hold two versions of
+    # it), the first stated is compared, whatever order the store returns rows in.
+    rows = store.select(get("targets").text)
+    rows.sort(key=lambda r: (int(str(r.get("spanStart", 0))), str(r["target"]), str(r.get("value", ""))))
+    for r in rows:
+        targets.setdefault(r["document"], {}).setdefault((r["indicatorKey"], int(r["year"])), r)
     national = [d for d, info in docs.items() if info.get("levelKey") == "central" and info.get("ingested")]
     # A plan's hops up are what it carries out itself ("issues" hops start at a decision).
     direct = {d: up.get(d, set()) for d in national}
