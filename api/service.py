@@ -6,8 +6,10 @@ Each runs a named question from ``policygraph.queries`` with bound parameters.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
+from policygraph.api.search import SearchIndex
 from policygraph.errors import NotFoundError
 from policygraph.graph import Store, document_id, document_iri_from_id
 from policygraph.graph.resolve import verdict
@@ -42,8 +44,9 @@ def _span(row: dict[str, Any]) -> list[int] | None:
 
 
 def documents(store: Store, base: str) -> list[dict[str, Any]]:
-    """All documents, read and only cited, in a stable order (by IRI)."""
-    return [_doc_summary(row, base) for row in _run(store, "documents")]
+    """All documents, read and only cited, in a stable order (by IRI); read once per state of
+    the store (lineage and every listing start from it). Do not change what it returns."""
+    return store.memo(f"documents {base}", lambda: [_doc_summary(row, base) for row in _run(store, "documents")])
 
 
 def document(store: Store, base: str, doc_id: str) -> dict[str, Any]:
@@ -299,40 +302,38 @@ def missing_national(
 def search(store: Store, base: str, q: str, limit: int) -> list[dict[str, Any]]:
     """Documents, targets and tasks whose text holds ``q``, insensitive to diacritics and to
     tone-mark placement (matched on a folded key, shown as written)."""
-    from policygraph.loaders.fold import fold
+    return store.memo(f"search {base}", lambda: SearchIndex.build(_searchable(store, base))).search(q, limit)
 
-    key = fold(q).strip()
-    if not key:
-        return []
-    hits: list[dict[str, Any]] = []
+
+def _searchable(store: Store, base: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """What search looks in, in answer order: (text matched, hit shown)."""
     for d in documents(store, base):
         text = " ".join(str(x) for x in (d.get("title"), d.get("number"), d.get("jurisdiction")) if x)
-        if key in fold(text):
-            hits.append({"kind": "document", "document": d["id"], "text": d.get("title") or d.get("number")})
+        yield text, {"kind": "document", "document": d["id"], "text": d.get("title") or d.get("number")}
     for r in _run(store, "targets"):
-        if key in fold(f"{r.get('label', '')} {r.get('text', '')}"):
-            hits.append(
-                {
-                    "kind": "target",
-                    "document": document_id(r["document"], base),
-                    "text": r.get("label"),
-                    "indicator": r.get("indicatorKey"),
-                    "year": r.get("year"),
-                    "span": [r["spanStart"], r["spanEnd"]] if "spanStart" in r else None,
-                }
-            )
+        yield (
+            f"{r.get('label', '')} {r.get('text', '')}",
+            {
+                "kind": "target",
+                "document": document_id(r["document"], base),
+                "text": r.get("label"),
+                "indicator": r.get("indicatorKey"),
+                "year": r.get("year"),
+                "span": [r["spanStart"], r["spanEnd"]] if "spanStart" in r else None,
+            },
+        )
     seen = set()
     for r in _run(store, "tasks"):
-        if r["task"] in seen or not r.get("text") or key not in fold(str(r["text"])):
+        if r["task"] in seen or not r.get("text"):
             continue
         seen.add(r["task"])
-        hits.append(
+        yield (
+            str(r["text"]),
             {
                 "kind": "task",
                 "document": document_id(r["document"], base),
                 "text": r["text"],
                 "number": r.get("number"),
                 "span": [r["spanStart"], r["spanEnd"]] if "spanStart" in r else None,
-            }
+            },
         )
-    return hits[:limit]

@@ -17,7 +17,14 @@ router = APIRouter(tags=["tasks"])
 
 
 def all_tasks(store: Store, base: str, document: str | None = None) -> list[dict[str, Any]]:
-    """Tasks with their agencies gathered from the one-row-per-agency query."""
+    """Tasks with their agencies gathered from the one-row-per-agency query; all of them are
+    read once per state of the store (do not change what it returns)."""
+    if document is None:
+        return store.memo(f"tasks {base}", lambda: _tasks(store, base, None))
+    return _tasks(store, base, document)
+
+
+def _tasks(store: Store, base: str, document: str | None) -> list[dict[str, Any]]:
     q = get("tasks")
     rows = store.select(q.text, bindings=q.bindings({"document": document} if document else {}))
     tasks: dict[str, dict[str, Any]] = {}

@@ -7,12 +7,13 @@ Python values and bytes.
 from __future__ import annotations
 
 import math
+import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -25,6 +26,7 @@ from policygraph.ontology import ONTOLOGY_IRI, PG, ontology_graph
 
 Binding: TypeAlias = str | int | float | bool | Decimal | Node
 QueryResult: TypeAlias = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+_T = TypeVar("_T")
 OxTerm: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal
 
 # Queries may leave out these PREFIX lines; a PREFIX in the query still wins.
@@ -117,6 +119,10 @@ class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self._inner: ox.Store | None = None
+        # Bumped around every write: what memo() holds was computed from one state of the store.
+        self._generation = 0
+        self._memo: dict[str, tuple[int, object]] = {}
+        self._memo_lock = threading.Lock()
         if self.path is None:
             self._inner = ox.Store()
             return
@@ -201,7 +207,32 @@ class Store:
         """Run a SPARQL Update (callers decide who may)."""
         self._update(sparql)
 
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """``compute()``, computed once for the store as it is: any write drops it.
+
+        For answers the API reads whole on most requests (the document list, the search index);
+        the caller must not change what it gets. An on-disk store is locked by the process that
+        opened it, so no other process writes behind this one's back.
+
+        >>> with Store.open(None) as store:
+        ...     first = store.memo("graphs", store.graphs)
+        ...     store.load_vocabulary()
+        ...     first, store.memo("graphs", store.graphs) == [ONTOLOGY_IRI]
+        ([], True)
+        """
+        generation = self._generation
+        with self._memo_lock:
+            held = self._memo.get(key)
+        if held is not None and held[0] == generation:
+            return held[1]  # type: ignore[return-value]
+        value = compute()
+        with self._memo_lock:
+            if self._generation == generation:  # else a write came meanwhile: do not keep it
+                self._memo[key] = (generation, value)
+        return value
+
     def _update(self, sparql: str) -> None:
+        self._generation += 1
         try:
             self._db.update(sparql, prefixes=PREFIXES)
         except SyntaxError as exc:
@@ -210,6 +241,8 @@ class Store:
             raise QueryError(str(exc)) from exc
         except OSError as exc:
             raise StoreError(f"cannot write the store: {exc}", source=self._source) from exc
+        finally:
+            self._generation += 1
 
     @property
     def _source(self) -> str | None:

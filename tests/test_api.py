@@ -11,8 +11,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import BASE, question
 from conftest import SEED_FILES as GOLD_FILES
-from conftest import question
 
 PG = "PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
 
@@ -292,3 +292,38 @@ def test_national_task_coverage(client: TestClient, gold: dict[str, Any]) -> Non
     # Lai Châu restates the national plan nearly word for word: it drops at most a couple.
     lai_chau = next(r for r in rows if r["source"] == "003_11f369fdb91122c7.txt")
     assert len(lai_chau["dropped"]) <= 2
+
+
+def test_search_ignores_diacritics_and_tone_mark_placement(client: TestClient) -> None:
+    plain = client.get("/api/search", params={"q": "bao hiem y te", "limit": 1000}).json()["items"]
+    marked = client.get("/api/search", params={"q": "Bảo hiểm Y tế", "limit": 1000}).json()["items"]
+    assert plain == marked and any(h["kind"] == "target" for h in plain)
+    assert all("bảo hiểm y tế" in (h["text"] or "").lower() or h["kind"] != "target" for h in plain)
+    # Old and new tone-mark placement are one key.
+    old = client.get("/api/search", params={"q": "hoà", "limit": 1000}).json()["items"]
+    new = client.get("/api/search", params={"q": "hòa", "limit": 1000}).json()["items"]
+    assert old == new and old
+    assert client.get("/api/search", params={"q": "zzqx không có"}).json()["items"] == []
+
+
+def test_the_search_index_finds_what_a_scan_of_every_text_finds(seed_store) -> None:  # type: ignore[no-untyped-def]
+    """Parts of words, several words, punctuation: the index answers as reading every text would."""
+    import random
+
+    from policygraph.api import service
+    from policygraph.api.search import SearchIndex
+    from policygraph.loaders.fold import fold
+
+    entries = list(service._searchable(seed_store, BASE))
+    index = SearchIndex.build(entries)
+    rng = random.Random(7)
+    texts = [fold(t) for t, _ in entries if t.strip()]
+    queries = ["y tế", "25-ct/tw", "ế c", "/qđ-ttg", "%", "  trạm  ", "2030"]
+    for _ in range(300):
+        t = rng.choice(texts)
+        a = rng.randrange(len(t))
+        queries.append(t[a : a + rng.randint(1, 25)])
+    for q in queries:
+        key = fold(q).strip()
+        expected = [hit for text, hit in entries if key and key in fold(text)][:50]
+        assert index.search(q, 50) == expected, q

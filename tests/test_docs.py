@@ -16,6 +16,7 @@ MODULES = [
     "policygraph.loaders.decode",
     "policygraph.queries",
     "policygraph.graph.store",
+    "policygraph.api.search",
 ]
 ROOT = Path(__file__).resolve().parent.parent
 
