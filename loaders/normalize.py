@@ -68,8 +68,17 @@ class _Builder:
         self.origin.extend(origins)
 
 
+_MAYBE_COMBINING = re.compile("[^\x00-\u02ff\u1e00-\u1eff]")  # no combining mark outside this
+
+
 def nfc_with_origin(original: str) -> tuple[str, list[int]]:
     """NFC with a map: a base character and its combining marks map to the base's offset."""
+    # Most text arrives in NFC without a combining mark (precomposed Vietnamese letters are
+    # U+1E00–U+1EFF): then each character maps to itself, with no walk character by character.
+    if unicodedata.is_normalized("NFC", original) and not any(
+        unicodedata.combining(m.group()) for m in _MAYBE_COMBINING.finditer(original)
+    ):
+        return original, list(range(len(original)))
     out: list[str] = []
     origin: list[int] = []
     i, n = 0, len(original)
