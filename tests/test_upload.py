@@ -44,7 +44,10 @@ def _serve(settings: Settings, store: Store) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(base_iri=BASE, write_token=TOKEN, max_file_mb=1, doc_timeout=4, doc_memory_mb=512, workers=2)
+    # A plan reads in well under 0.1 s in a warmed-up reader; the "slow" upload below (120 plans
+    # in one file) takes four seconds or more: a deadline of one second tells them apart on a
+    # fast machine and a slow one.
+    settings = Settings(base_iri=BASE, write_token=TOKEN, max_file_mb=1, doc_timeout=1, doc_memory_mb=512, workers=2)
     with Store.open(tmp_path_factory.mktemp("upload") / "store") as store:
         yield from _serve(settings, store)
 
@@ -144,7 +147,7 @@ def test_reading_an_upload_does_not_block_other_requests(server: str) -> None:
     time.sleep(0.5)
     started = time.monotonic()
     assert httpx.get(server + "/api/queries", timeout=30).status_code == 200
-    assert time.monotonic() - started < 2  # the read (4 s deadline) runs off the event loop
+    assert time.monotonic() - started < 2  # the read (1 s deadline) runs off the event loop
     thread.join(60)
     assert slow["r"].status_code == 422
 
