@@ -67,16 +67,10 @@ def same(a: Graph, b: Graph) -> bool:
     return len(a) == len(b) and set(a) == set(b)
 
 
-def clean_ingest(folder: Path) -> dict[str, Graph]:
+def clean_ingest(*paths: Path) -> dict[str, Graph]:
     with Store.open(None) as store:
-        report = ingest_paths(store, [folder], Settings(base_iri=BASE))
+        report = ingest_paths(store, paths, Settings(base_iri=BASE))
         assert not report.failed, [str(o.error) for o in report.failed]
-        return graphs_of(store)
-
-
-def clean_ingest_files(files: list[Path]) -> dict[str, Graph]:
-    with Store.open(None) as store:
-        ingest_paths(store, files, Settings(base_iri=BASE))
         return graphs_of(store)
 
 
@@ -249,7 +243,7 @@ def test_unchanged_files_are_skipped_and_changed_ones_replaced(tmp_path: Path) -
         # The rest stays as it was, but for what is derived across documents: that is as a
         # clean ingest of the four files as they are now makes it.
         assert all(same(before[g], after[g]) for g in before if g not in (changed, DERIVED))
-        assert same(after[DERIVED], clean_ingest_files(files)[DERIVED])
+        assert same(after[DERIVED], clean_ingest(*files)[DERIVED])
         assert len(store.values_by_graph(str(FILE_HASH))[changed]) == 1  # the old version is gone
 
 
