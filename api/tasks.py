@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from policygraph.errors import NotFoundError
 from policygraph.graph import Store, document_id, document_iri_from_id
 from policygraph.loaders.fold import fold
-from policygraph.queries import get
+from policygraph.queries import get, task_order
 
 router = APIRouter(tags=["tasks"])
 
@@ -25,47 +25,48 @@ def all_tasks(store: Store, base: str, document: str | None = None) -> list[dict
 
 
 def _tasks(store: Store, base: str, document: str | None) -> list[dict[str, Any]]:
+    bound = {"document": document} if document else {}
     q = get("tasks")
-    rows = store.select(q.text, bindings=q.bindings({"document": document} if document else {}))
     tasks: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        t = tasks.get(r["task"])
-        if t is None:
-            deadline = None
-            if "kind" in r or "deadlineText" in r:
-                deadline = {
-                    k: r.get(v)
-                    for k, v in (
-                        ("kind", "kind"),
-                        ("date", "date"),
-                        ("text", "deadlineText"),
-                        ("condition", "condition"),
-                    )
-                }
-            t = tasks[r["task"]] = {
-                "id": r["task"][len(base) + len("eli/") :] if r["task"].startswith(base + "eli/") else r["task"],
-                "document": document_id(r["document"], base),
-                "jurisdiction": r.get("jurisdictionKey"),
-                "number": r.get("number"),
-                "text": r.get("text"),
-                "source": r.get("source"),
-                "lead": [],
-                "support": [],
-                "agencies": [],
-                "deadline": deadline,
-                "span": [r["spanStart"], r["spanEnd"]] if "spanStart" in r else None,
+    for r in sorted(store.select(q.text, bindings=q.bindings(bound)), key=task_order):
+        if r["task"] in tasks:
+            continue  # the same document read from two files
+        deadline = None
+        if "kind" in r or "deadlineText" in r:
+            deadline = {
+                k: r.get(v)
+                for k, v in (("kind", "kind"), ("date", "date"), ("text", "deadlineText"), ("condition", "condition"))
             }
-        if "role" in r and r.get("agencyName"):
-            t[r["role"]].append(r["agencyName"])
-            t["agencies"].append(
-                {
-                    "id": r["agency"][len(base) + len("agency/") :],
-                    "name": r["agencyName"],
-                    "type": r.get("agencyType"),
-                    "jurisdiction": r.get("agencyJurisdiction"),
-                    "role": r["role"],
-                }
-            )
+        tasks[r["task"]] = {
+            "id": r["task"][len(base) + len("eli/") :] if r["task"].startswith(base + "eli/") else r["task"],
+            "document": document_id(r["document"], base),
+            "jurisdiction": r.get("jurisdictionKey"),
+            "number": r.get("number"),
+            "text": r.get("text"),
+            "source": r.get("source"),
+            "lead": [],
+            "support": [],
+            "agencies": [],
+            "deadline": deadline,
+            "span": [r["spanStart"], r["spanEnd"]] if "spanStart" in r else None,
+        }
+    q = get("task_agencies")
+    rows = store.select(q.text, bindings=q.bindings(bound))
+    # Lead before support, then by name: the store's row order is not the text's either.
+    for r in sorted(rows, key=lambda r: (r["task"], r["role"] != "lead", str(r.get("agencyName", "")), r["agency"])):
+        t = tasks.get(r["task"])
+        if t is None or not r.get("agencyName"):
+            continue
+        t[r["role"]].append(r["agencyName"])
+        t["agencies"].append(
+            {
+                "id": r["agency"][len(base) + len("agency/") :],
+                "name": r["agencyName"],
+                "type": r.get("agencyType"),
+                "jurisdiction": r.get("agencyJurisdiction"),
+                "role": r["role"],
+            }
+        )
     return list(tasks.values())
 
 
@@ -121,7 +122,8 @@ def get_agency(request: Request, agency_id: str) -> dict[str, Any]:
         raise NotFoundError(f"no agency with id {agency_id!r}")
     store: Store = request.app.state.store
     base: str = request.app.state.settings.base_iri
-    tasks = [t for t in all_tasks(store, base) if _matches_agency(t, agency_id)]
+    # Only by id: a name or type (as /api/tasks?agency= takes) can match agencies of many places.
+    tasks = [t for t in all_tasks(store, base) if any(a["id"] == agency_id for a in t["agencies"])]
     if not tasks:
         raise NotFoundError(f"no agency with id {agency_id!r} has tasks")
     first = next(a for a in tasks[0]["agencies"] if a["id"] == agency_id)

@@ -185,6 +185,8 @@ def test_tasks_filter_by_agency_and_jurisdiction(client: Any) -> None:
     assert agency["name"] == "Sở Y tế" and agency["jurisdiction"] == "vn-nghe-an"
     assert all(t["document"].startswith("vn-nghe-an/") for t in agency["tasks"])
     assert client.get("/api/agencies/vn-nowhere/none").status_code == 404
+    # An id, not a name: "to" is in many names ("tổ chức") but is no agency.
+    assert client.get("/api/agencies/to").status_code == 404
 
 
 def test_draft_national_plan_resolves_to_the_decision_its_children_cite(client: Any) -> None:
