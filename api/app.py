@@ -199,8 +199,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             rows = service.divergences_against_parent(store, base, year=year, indicator=indicator)
             return rows if missing else [r for r in rows if r["verdict"] != "missing"]
         rows = service.divergences(store, base, year=year, indicator=indicator)
-        for r in rows:
-            r["difference"] = service._points(r, r["baseline"])
         if missing:
             rows += service.missing_national(store, base, rows, year=year, indicator=indicator)
         return rows

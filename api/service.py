@@ -13,13 +13,23 @@ from policygraph.api.search import SearchIndex
 from policygraph.errors import NotFoundError
 from policygraph.graph import Store, document_id, document_iri_from_id
 from policygraph.graph.resolve import verdict
-from policygraph.queries import get
+from policygraph.queries import get, task_order
 
 
 def _run(store: Store, name: str, **raw: Any) -> list[dict[str, Any]]:
     query = get(name)
     bindings = query.bindings({k: str(v) for k, v in raw.items() if v is not None})
     return store.select(query.text, bindings=bindings)
+
+
+def _target_order(row: dict[str, Any]) -> tuple[str, str, int, str]:
+    return (row["document"], row["indicatorKey"], int(row["year"]), row["target"])
+
+
+def all_targets(store: Store) -> list[dict[str, Any]]:
+    """Every target on a known indicator, by document, indicator and year; read once per state
+    of the store. Do not change what it returns."""
+    return store.memo("targets", lambda: sorted(_run(store, "targets"), key=_target_order))
 
 
 def _doc_summary(row: dict[str, Any], base: str) -> dict[str, Any]:
@@ -46,7 +56,10 @@ def _span(row: dict[str, Any]) -> list[int] | None:
 def documents(store: Store, base: str) -> list[dict[str, Any]]:
     """All documents, read and only cited, in a stable order (by IRI); read once per state of
     the store (lineage and every listing start from it). Do not change what it returns."""
-    return store.memo(f"documents {base}", lambda: [_doc_summary(row, base) for row in _run(store, "documents")])
+    return store.memo(
+        f"documents {base}",
+        lambda: [_doc_summary(row, base) for row in sorted(_run(store, "documents"), key=lambda r: r["document"])],
+    )
 
 
 def document(store: Store, base: str, doc_id: str) -> dict[str, Any]:
@@ -67,7 +80,7 @@ def document(store: Store, base: str, doc_id: str) -> dict[str, Any]:
             "text": r.get("text"),
             "span": _span(r),
         }
-        for r in _run(store, "targets", document=iri)
+        for r in sorted(_run(store, "targets", document=iri), key=_target_order)
     ]
     out["tasks"] = _document_tasks(store, base, iri)
     out["responsibilities"] = [
@@ -127,55 +140,101 @@ def _document_tasks(store: Store, base: str, iri: str) -> list[dict[str, Any]]:
     return all_tasks(store, base, iri)
 
 
-def lineage(store: Store, base: str, doc_id: str, direction: str) -> dict[str, Any]:
-    """Ancestors (``up``) or descendants (``down``) through any number of hops, with depth.
+def _summaries(store: Store, base: str) -> dict[str, dict[str, Any]]:
+    return store.memo(f"summaries {base}", lambda: {d["iri"]: d for d in documents(store, base)})
 
-    Depth is the length of the shortest path; each document is listed once, with the relation
-    of the hop that first reached it.
-    """
-    summaries = {d["iri"]: d for d in documents(store, base)}
-    iri = document_iri_from_id(doc_id, base)
-    if iri not in summaries:
-        raise NotFoundError(f"no document with id {doc_id!r}")
-    hops = _run(store, "lineage_up" if direction == "up" else "lineage_down", document=iri)
-    edges: dict[str, list[tuple[str, str, str | None]]] = {}
-    for h in hops:
-        hop = (h["to"], h["relation"], h.get("text"))
-        if hop not in edges.setdefault(h["from"], []):
-            edges[h["from"]].append(hop)
-    found: list[dict[str, Any]] = []
+
+Hop = tuple[str, str, str | None]  # (the document reached, relation, sentence stating it)
+
+
+def _hops(store: Store, direction: str) -> dict[str, list[Hop]]:
+    """Every lineage hop, up (what a document carries out, the plan a decision issues) or down
+    (the reverse), by the document it leaves from; read once per state of the store."""
+
+    def build() -> dict[str, dict[str, list[Hop]]]:
+        up: dict[str, set[Hop]] = {}
+        down: dict[str, set[Hop]] = {}
+        for h in _run(store, "lineage_edges"):
+            up.setdefault(h["from"], set()).add((h["to"], h["relation"], h.get("text")))
+            down.setdefault(h["to"], set()).add((h["from"], h["relation"], h.get("text")))
+
+        def order(hops: dict[str, set[Hop]]) -> dict[str, list[Hop]]:
+            return {k: sorted(v, key=lambda e: (e[0], e[1], e[2] or "")) for k, v in hops.items()}
+
+        return {"up": order(up), "down": order(down)}
+
+    return store.memo("lineage hops", build)[direction]
+
+
+def _walk(store: Store, iri: str, direction: str) -> list[tuple[str, Hop, int]]:
+    """Hops reachable from ``iri`` breadth first, each document once: (from, hop, depth)."""
+    hops = _hops(store, direction)
+    found: list[tuple[str, Hop, int]] = []
     seen = {iri}
     queue = deque([(iri, 0)])
     while queue:
         node, depth = queue.popleft()
-        for target, relation, text in sorted(edges.get(node, []), key=lambda e: (e[0], e[1], e[2] or "")):
-            if target in seen:
+        for hop in hops.get(node, []):
+            if hop[0] in seen:
                 continue
-            seen.add(target)
-            s = summaries.get(target, {})
-            found.append(
-                {
-                    "id": document_id(target, base),
-                    "type": s.get("type"),
-                    "number": s.get("number"),
-                    "date": s.get("date"),
-                    "source": s.get("source"),
-                    "relation": relation,
-                    "depth": depth + 1,
-                    "from": document_id(node, base),
-                    "text": text,
-                }
-            )
-            queue.append((target, depth + 1))
+            seen.add(hop[0])
+            found.append((node, hop, depth + 1))
+            queue.append((hop[0], depth + 1))
+    return found
+
+
+def lineage(store: Store, base: str, doc_id: str, direction: str) -> dict[str, Any]:
+    """Ancestors (``up``) or descendants (``down``) through any number of hops, with depth.
+
+    Depth is the length of the shortest path; each document is listed once, with the relation
+    of the hop that first reached it. (The named questions lineage_up and lineage_down give the
+    same hops; the hops of the whole store are kept instead, so each answer is a walk in memory.)
+    """
+    summaries = _summaries(store, base)
+    iri = document_iri_from_id(doc_id, base)
+    if iri not in summaries:
+        raise NotFoundError(f"no document with id {doc_id!r}")
+    found: list[dict[str, Any]] = []
+    for node, (target, relation, text), depth in _walk(store, iri, direction):
+        s = summaries.get(target, {})
+        found.append(
+            {
+                "id": document_id(target, base),
+                "type": s.get("type"),
+                "number": s.get("number"),
+                "date": s.get("date"),
+                "source": s.get("source"),
+                "relation": relation,
+                "depth": depth,
+                "from": document_id(node, base),
+                "text": text,
+            }
+        )
     key = "ancestors" if direction == "up" else "descendants"
     return {"document": summaries[iri] | {"iri": iri}, key: found}
 
 
 def divergences(store: Store, base: str, *, year: int | None, indicator: str | None) -> list[dict[str, Any]]:
-    """Targets of non-central plans against their national baseline, with a verdict."""
-    rows = _run(store, "divergences", year=year, indicatorKey=indicator)
-    out = []
-    for r in rows:
+    """Targets of non-central plans against their national baseline, with a verdict and the
+    difference in percentage points. Do not change the rows it returns.
+
+    The comparison is made at ingest (the derived graph); all of it is read once per state of
+    the store and kept by indicator and year, so a question is a lookup."""
+    table = store.memo(f"divergences {base}", lambda: _divergence_table(store, base))
+    if indicator is not None and year is not None:
+        return list(table.get((indicator, year), []))
+    return [
+        row
+        for (ind, yr), rows in table.items()
+        if (indicator is None or ind == indicator) and (year is None or yr == year)
+        for row in rows
+    ]
+
+
+def _divergence_table(store: Store, base: str) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    # Dicts keep insertion order: the query's order (indicator, year, place, document) survives.
+    table: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in _run(store, "divergences"):
         baseline = None
         if "baseline" in r:
             baseline = {
@@ -183,7 +242,7 @@ def divergences(store: Store, base: str, *, year: int | None, indicator: str | N
                 "comparator": r.get("baselineComparator"),
                 "value": r.get("baselineValue"),
             }
-        out.append(
+        table.setdefault((r["indicatorKey"], r["year"]), []).append(
             {
                 "document": document_id(r["document"], base),
                 "source": r.get("source"),
@@ -196,9 +255,10 @@ def divergences(store: Store, base: str, *, year: int | None, indicator: str | N
                 "value": r.get("value"),
                 "baseline": baseline,
                 "verdict": r.get("verdict"),
+                "difference": _points(r, {"value": r.get("baselineValue")} if baseline else None),
             }
         )
-    return out
+    return table
 
 
 # ------------------------------------------------------------------------------- comparisons
@@ -212,7 +272,7 @@ def _points(plan: dict[str, Any], base: dict[str, Any] | None) -> float | None:
 
 def _targets_by_document(store: Store) -> dict[str, dict[tuple[str, int], dict[str, Any]]]:
     out: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
-    for r in _run(store, "targets"):
+    for r in all_targets(store):
         out.setdefault(r["document"], {})[(r["indicatorKey"], int(r["year"]))] = r
     return out
 
@@ -226,9 +286,11 @@ def divergences_against_parent(
     summaries = {d["iri"]: d for d in documents(store, base)}
     out = []
     for iri, own in targets.items():
-        hops = _run(store, "lineage_up", document=iri)
-        parents = {h["to"] for h in hops if h["from"] == iri and h["to"] in targets}
-        parents |= {h["to"] for h in hops if h["relation"] == "issues" and h["from"] != iri and h["to"] in targets}
+        up = _hops(store, "up")
+        # Every hop above the plan, not only the first to reach each document.
+        above = {iri} | {hop[0] for _, hop, _ in _walk(store, iri, "up")}
+        parents = {to for to, _, _ in up.get(iri, []) if to in targets}
+        parents |= {to for d in above - {iri} for to, rel, _ in up.get(d, []) if rel == "issues" and to in targets}
         for parent in sorted(parents):
             theirs = targets[parent]
             keys = sorted(set(own) | set(theirs))
@@ -310,7 +372,7 @@ def _searchable(store: Store, base: str) -> Iterator[tuple[str, dict[str, Any]]]
     for d in documents(store, base):
         text = " ".join(str(x) for x in (d.get("title"), d.get("number"), d.get("jurisdiction")) if x)
         yield text, {"kind": "document", "document": d["id"], "text": d.get("title") or d.get("number")}
-    for r in _run(store, "targets"):
+    for r in all_targets(store):
         yield (
             f"{r.get('label', '')} {r.get('text', '')}",
             {
@@ -323,7 +385,7 @@ def _searchable(store: Store, base: str) -> Iterator[tuple[str, dict[str, Any]]]
             },
         )
     seen = set()
-    for r in _run(store, "tasks"):
+    for r in sorted(_run(store, "tasks"), key=task_order):
         if r["task"] in seen or not r.get("text"):
             continue
         seen.add(r["task"])

@@ -14,7 +14,7 @@ from typing import Any
 
 from policygraph.graph import Store, document_id
 from policygraph.loaders.fold import fold
-from policygraph.queries import get
+from policygraph.queries import get, task_order
 
 THRESHOLD = 0.25
 
@@ -38,7 +38,7 @@ def _items(store: Store) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for r in store.select(get("solution_items").text):
         out.setdefault(r["document"], []).append({"label": r["label"], "text": r["text"]})
-    for r in store.select(get("tasks").text):
+    for r in sorted(store.select(get("tasks").text), key=task_order):
         items = out.setdefault(r["document"], [])
         label = f"task {r.get('number')}" if r.get("number") is not None else "duty"
         if r.get("text") and not any(i["text"] == r["text"] for i in items):

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from policygraph.errors import NotFoundError, QueryError
 
@@ -100,3 +101,10 @@ def get(name: str) -> NamedQuery:
 def from_text(text: str, *, name: str = "adhoc") -> NamedQuery:
     """A question read from a file's text (``policygraph query FILE.rq``)."""
     return _parse(name, text)
+
+
+def task_order(row: dict[str, Any]) -> tuple[str, bool, int, str]:
+    """Sort key for rows of ``tasks``: by document, then row number (unnumbered duties first),
+    then IRI; the query leaves the order to its callers (sorting in the store is slow)."""
+    number = row.get("number")
+    return (str(row["document"]), number is not None, number if isinstance(number, int) else 0, str(row["task"]))
