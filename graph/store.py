@@ -123,6 +123,7 @@ class Store:
         self._generation = 0
         self._memo: dict[str, tuple[int, object]] = {}
         self._memo_lock = threading.Lock()
+        self._memo_key_locks: dict[str, threading.Lock] = {}
         if self.path is None:
             self._inner = ox.Store()
             return
@@ -223,12 +224,21 @@ class Store:
         generation = self._generation
         with self._memo_lock:
             held = self._memo.get(key)
+            key_lock = self._memo_key_locks.setdefault(key, threading.Lock())
         if held is not None and held[0] == generation:
             return held[1]  # type: ignore[return-value]
-        value = compute()
-        with self._memo_lock:
-            if self._generation == generation:  # else a write came meanwhile: do not keep it
-                self._memo[key] = (generation, value)
+        # One computation per key at a time: at 10,000 plans one takes minutes, and requests
+        # arriving meanwhile wait for it rather than each starting their own.
+        with key_lock:
+            with self._memo_lock:
+                held = self._memo.get(key)
+            if held is not None and held[0] == self._generation:
+                return held[1]  # type: ignore[return-value]
+            generation = self._generation
+            value = compute()
+            with self._memo_lock:
+                if self._generation == generation:  # else a write came meanwhile: do not keep it
+                    self._memo[key] = (generation, value)
         return value
 
     def _update(self, sparql: str) -> None:
