@@ -329,6 +329,8 @@ class Question:
     bindings: list[dict[str, Any]]
     service: Callable[[Store], Any] | None = None
     rows: dict[str, Timing] = field(default_factory=dict)
+    # The first call after the store changed (ms), apart: it builds what the API keeps in memory.
+    cold: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -479,6 +481,9 @@ def run(args: argparse.Namespace, work: Path, settings: Settings, base: str) -> 
         for q in questions:
             q.rows["select"] = time_calls(_select(store, q.query, q.bindings), args.requests, args.seconds)
             if q.service is not None:
+                t0 = time.perf_counter()
+                q.service(store)
+                q.cold["service"] = (time.perf_counter() - t0) * 1000
                 q.rows["service"] = time_calls(
                     [functools.partial(q.service, store)], min(args.requests, 200), args.seconds
                 )
@@ -487,6 +492,10 @@ def run(args: argparse.Namespace, work: Path, settings: Settings, base: str) -> 
     proc, url = _serve(store_path, settings)
     try:
         for q in questions:
+            t0 = time.perf_counter()
+            with httpx.Client(base_url=url, timeout=None) as client:
+                client.get(q.http[0]).raise_for_status()
+            q.cold["http"] = (time.perf_counter() - t0) * 1000
             time_http(url, q.http[:5], 10, 30)  # warm up
             q.rows["http"] = time_http(url, q.http, args.requests, args.seconds)
             print(f"http: {q.name}", flush=True)
@@ -638,7 +647,7 @@ def _questions(plans: list[Plan], iri_of: dict[str, str], base: str, rng: random
 
 
 def _ms(x: float | None) -> str:
-    return "–" if x is None else f"{x:.1f}" if x < 100 else f"{x:.0f}"
+    return "–" if x is None else f"{x:.2f}" if x < 1 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -659,10 +668,11 @@ def _report(
         f"({rate:.1f} plans/s); {derived}\n"
     )
     print(
-        "| question | HTTP p50 ms | HTTP p99 ms | HTTP req/s | service fn p50 ms | Store.select p50 ms "
+        "| question | HTTP p50 ms | HTTP p99 ms | HTTP req/s | HTTP first ms | service fn p50 ms "
+        "| service fn first ms | HTTP / service fn | Store.select p50 ms "
         f"| HTTP / select | pyoxigraph p50 ms @{small} | rdflib p50 ms @{small} | rdflib / pyoxigraph |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for q in questions:
         h, s, sv = q.rows.get("http"), q.rows.get("select"), q.rows.get("service")
         ox, rl = q.rows.get("ox_small"), q.rows.get("rdflib_small")
@@ -671,7 +681,10 @@ def _report(
             _ms(h.p50 if h else None),
             _ms(h.p99 if h else None),
             f"{h.rate:.0f} ({len(h.latencies)})" if h else "–",
+            _ms(q.cold.get("http")),
             _ms(sv.p50 if sv else None),
+            _ms(q.cold.get("service")),
+            _ratio(h.p50 if h else None, sv.p50 if sv else None),
             _ms(s.p50 if s else None),
             _ratio(h.p50 if h else None, s.p50 if s else None),
             _ms(ox.p50 if ox else None),
@@ -682,8 +695,10 @@ def _report(
     by = {q.name: q for q in questions}
     div1 = by[f"divergences {INDICATOR} {YEAR}"].rows["http"]
     ups = [by["lineage up (commune plan)"].rows["http"], by["lineage down (province plan)"].rows["http"]]
+    # The API's overhead is HTTP against the same function called in the process: the function
+    # may answer from memory where the direct query reads the store (both columns are shown).
     overhead = [
-        q.rows["http"].p50 / q.rows["select"].p50 for q in questions if "service" in q.rows and q.rows["select"].p50
+        q.rows["http"].p50 / q.rows["service"].p50 for q in questions if "service" in q.rows and q.rows["service"].p50
     ]
     print("\n| ingest by format (fresh in-memory store) | plans | failed | seconds | plans/s |")
     print("|---|---:|---:|---:|---:|")
@@ -703,7 +718,7 @@ def _report(
     )
     print(f"| ingest ≥ 50 text plans/s | {rate:.1f} plans/s | {_yes(rate >= 50)} |")
     print(
-        "| API within 1.5× of the direct query (HTTP p50 / Store.select p50) "
+        "| API within 1.5× of the direct call (HTTP p50 / service fn p50) "
         f"| {min(overhead):.1f}× to {max(overhead):.1f}× "
         f"| {_yes(max(overhead) <= 1.5)} |"
     )
