@@ -10,7 +10,7 @@ import swagger_ui_bundle
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -179,7 +179,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         """One document with its targets and references."""
         return service.document(request.app.state.store, base, doc_id)
 
-    @app.get("/api/divergences", tags=["targets"])
+    @app.get("/api/divergences", tags=["targets"], response_model=list[dict[str, Any]])
     def list_divergences(
         request: Request,
         year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
@@ -190,7 +190,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         missing: Annotated[
             bool, Query(description="Also list baseline targets a plan lacks (verdict missing).")
         ] = False,
-    ) -> list[dict[str, Any]]:
+    ) -> Any:
         """Targets of lower-level plans against the national baseline (the central-level plan that
         carries out the same root directive) or their direct parent, with a verdict and the
         difference in percentage points."""
@@ -198,10 +198,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         if against == "parent":
             rows = service.divergences_against_parent(store, base, year=year, indicator=indicator)
             return rows if missing else [r for r in rows if r["verdict"] != "missing"]
+        if not missing:
+            body = service.divergences_json(store, base, year=year, indicator=indicator)
+            return Response(body, media_type="application/json")
         rows = service.divergences(store, base, year=year, indicator=indicator)
-        if missing:
-            rows += service.missing_national(store, base, rows, year=year, indicator=indicator)
-        return rows
+        return rows + service.missing_national(store, base, rows, year=year, indicator=indicator)
 
     @app.get("/api/coverage", tags=["targets"])
     def national_coverage(

@@ -5,6 +5,7 @@ Each runs a named question from ``policygraph.queries`` with bound parameters.
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -229,6 +230,20 @@ def divergences(store: Store, base: str, *, year: int | None, indicator: str | N
         if (indicator is None or ind == indicator) and (year is None or yr == year)
         for row in rows
     ]
+
+
+def divergences_json(store: Store, base: str, *, year: int | None, indicator: str | None) -> bytes:
+    """``divergences(...)`` as JSON, encoded once per state of the store and question: at
+    10,000 plans one indicator and year is 10,000 rows, and encoding them is most of a request."""
+    return store.memo(
+        f"divergences json {base} {indicator} {year}",
+        lambda: json.dumps(
+            divergences(store, base, year=year, indicator=indicator),
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+        ).encode("utf-8"),
+    )
 
 
 def _divergence_table(store: Store, base: str) -> dict[tuple[str, int], list[dict[str, Any]]]:

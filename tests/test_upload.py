@@ -19,7 +19,7 @@ from policygraph.api.upload import router as upload_router
 from policygraph.graph import Store
 from policygraph.settings import Settings
 
-from conftest import BASE, EXAMPLES, free_port
+from conftest import BASE, EXAMPLES, SEEDS, free_port
 
 TOKEN = "s3cret-token"
 PLAN = EXAMPLES / "03_ke-hoach-tinh-a.txt"
@@ -84,6 +84,24 @@ def test_an_upload_answers_the_record_and_the_document_is_in_the_store(server: s
     document = httpx.get(server + location, timeout=30).json()
     assert document["source"] == "tinh-a.txt"
     assert {t["indicator"] for t in document["targets"]} == {t["indicator"] for t in record["targets"]}
+
+
+def test_answers_kept_in_memory_follow_an_upload(server: str) -> None:
+    """The API keeps whole answers (here the divergence table, sent as encoded once) for one
+    state of the store; an upload changes the store, and the next answer shows it."""
+
+    def documents_with_divergences() -> set[str]:
+        response = httpx.get(server + "/api/divergences", timeout=60)
+        assert response.status_code == 200, response.text
+        return {r["document"] for r in response.json()}
+
+    before = documents_with_divergences()
+    assert documents_with_divergences() == before
+    response = _upload(server, "kept.txt", (SEEDS / "002_a698d7df3c568d60.txt").read_bytes())
+    assert response.status_code == 201, response.text
+    new = response.headers["location"].removeprefix("/api/documents/")
+    assert new not in before
+    assert documents_with_divergences() == before | {new}
 
 
 def test_uploads_need_the_write_token(server: str, tokenless: str) -> None:
